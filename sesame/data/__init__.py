@@ -1,0 +1,24 @@
+"""Data layer: loaders, segmentation and the normalised collection files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sesame.data.collection import (Answer, Collection, Document, Question, build_collection, read_collection,
+                                    write_collection)
+from sesame.data.loaders import FORMATS, load_documents
+from sesame.io import sha256_file
+
+__all__ = ["Answer", "Collection", "Document", "Question", "FORMATS", "load_documents", "read_collection",
+           "write_collection", "build_collection", "make_collection"]
+
+
+def make_collection(input_path: str | Path, fmt: str, language: str, out_dir: str | Path | None = None) -> Collection:
+    """Load, validate, segment and (optionally) write a collection. The stage function behind the CLI and rule."""
+    documents, questions, info = load_documents(input_path, fmt)
+    p = Path(input_path)
+    info.update(format=fmt, source=str(p), source_sha256=sha256_file(p) if p.is_file() else None)
+    collection = build_collection(documents, questions, language, info)
+    if out_dir is not None:
+        write_collection(collection, out_dir)
+    return collection

@@ -1,0 +1,53 @@
+"""`sesame score`: SQuAD EM/F1/precision of a predictions file against MRQA or SQuAD references."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sesame.errors import SesameInputError
+
+
+def load_references(path: str | Path) -> dict[str, list[str]]:
+    """qid -> reference answer texts, from MRQA jsonl (*.jsonl) or SQuAD json; impossible questions are left out."""
+    from sesame.data.loaders import load_mrqa, load_squad
+
+    path = Path(path)
+    loader = load_mrqa if path.suffix == ".jsonl" or path.name.endswith(".jsonl.gz") else load_squad
+    _, questions, _ = loader(path)
+    return {q.qid: list(dict.fromkeys(a.text for a in q.answers)) for q in questions if not q.impossible}
+
+
+def load_predictions(path: str | Path) -> dict[str, str]:
+    from sesame.io import read_json
+
+    preds = read_json(path)
+    if not isinstance(preds, dict):
+        raise SesameInputError("predictions must be a JSON object {qid: answer_text}", source=path)
+    for qid, ans in preds.items():
+        if not isinstance(ans, str):
+            raise SesameInputError(f"prediction for {qid!r} is {type(ans).__name__}, not a string", source=path)
+    return preds
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="SQuAD EM/F1 and contains-precision of a predictions file",
+                       description="Prints one JSON object: exact_match, f1, precision (0-100) and count.")
+    p.add_argument("--predictions", required=True, help="JSON object {qid: answer_text}")
+    p.add_argument("--references", required=True, help="MRQA jsonl or SQuAD json with the gold answers")
+    p.add_argument("--language", default="en", choices=("en", "pt"), help="answer normalisation (articles)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sesame.metrics.squad import score_predictions
+
+    refs = load_references(args.references)
+    preds = load_predictions(args.predictions)
+    unknown = sorted(set(preds) - set(refs))
+    if unknown:
+        raise SesameInputError(f"{len(unknown)} predicted qid(s) are not in the references, e.g. {unknown[0]!r}",
+                               source=args.predictions, fix="score against the references the predictions were made for")
+    print(json.dumps(score_predictions(preds, refs, args.language).as_dict()))
+    return 0
