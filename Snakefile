@@ -12,6 +12,7 @@ if not config:
 
 
 include: "rules/common.smk"
+include: "rules/download.smk"
 include: "rules/collection.smk"
 
 
