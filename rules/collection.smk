@@ -2,6 +2,7 @@ rule collection:
     """Load, validate and segment one dataset into the normalised collection files."""
     input:
         dataset=dataset_input,
+        documents=dataset_documents,
     output:
         collection=directory("results/{lang}/{dataset}/collection"),
     params:
@@ -14,6 +15,8 @@ rule collection:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/collection.py"
 

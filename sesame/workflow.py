@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Iterator
 
 from sesame.errors import SesameInputError
+
+# Where a job ran: the SLURM tests (and anyone debugging a cluster run) read these from the rule log.
+JOB_ENV_VARS = ("SLURM_JOB_ID", "SLURM_JOB_PARTITION", "CUDA_VISIBLE_DEVICES")
+
+
+def job_environment() -> str:
+    """One log line naming the host and, where set, the SLURM job, partition and visible GPUs."""
+    parts = [f"host={socket.gethostname()}"]
+    parts += [f"{k}={os.environ[k]}" for k in JOB_ENV_VARS if k in os.environ]
+    return "job environment: " + " ".join(parts)
 
 
 @contextlib.contextmanager
@@ -31,6 +43,7 @@ def rule_logging(log_path: str | None) -> Iterator[logging.Logger]:
     if fh:
         sys.stdout = sys.stderr = fh
     try:
+        log.info(job_environment())
         yield log
     except SesameInputError as e:
         msg = f"error: {e}"
@@ -43,3 +56,23 @@ def rule_logging(log_path: str | None) -> Iterator[logging.Logger]:
         sys.stdout, sys.stderr = old_out, old_err
         if fh:
             fh.close()
+
+
+def failure_summary(jobs) -> str:
+    """One line per job that failed for good (retries used up): rule, wildcards, attempts, logs.
+
+    Why: Snakemake's own error blocks omit the wildcards and are scattered through the output of a
+    long `--keep-going` run (on SLURM, interleaved with the jobs' own logs); this is the list a user
+    needs to find the failing dataset/seed, read its log, fix and rerun. `jobs` are Snakemake job
+    objects (the Snakefile's `onerror:` passes the scheduler's failed set); group jobs are expanded.
+    """
+    lines = []
+    for job in jobs:
+        for j in getattr(job, "jobs", None) or [job]:
+            wildcards = ", ".join(f"{k}={v}" for k, v in dict(j.wildcards_dict).items()) or "none"
+            logs = ", ".join(str(p) for p in j.log) or "(no log: declare one)"
+            lines.append(f"  rule {j.rule.name} (wildcards: {wildcards}) failed after "
+                         f"{j.attempt} attempt(s); log: {logs}")
+    if not lines:
+        return ""
+    return f"sesame: {len(lines)} job(s) failed:\n" + "\n".join(sorted(lines))
