@@ -40,11 +40,24 @@ def _fill_defaults(instance: Any, schema: dict) -> None:
 
 
 def _describe(error) -> str:
-    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    """One line naming the config key, what is wrong and, where the schema says, the allowed values."""
+    path = [str(p) for p in error.absolute_path]
+    key = ".".join(path) or "(top level)"
+    props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
     if error.validator == "enum":
-        return f"config key {key!r} is {error.instance!r}; allowed values: {', '.join(map(repr, error.validator_value))}"
-    if error.validator == "additionalProperties":
-        return f"config key {key!r}: {error.message} (check the spelling against config/schema.yaml)"
+        allowed = ", ".join(map(repr, error.validator_value))
+        if "propertyNames" in error.schema_path:  # a mapping key that is not allowed (models: {fr: ...})
+            return f"config key {'.'.join(path + [str(error.instance)])!r} is not allowed; allowed keys: {allowed}"
+        return f"config key {key!r} is {error.instance!r}; allowed values: {allowed}"
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = next((k for k in error.validator_value if k not in error.instance), "?")
+        enum = props.get(missing, {}).get("enum")
+        hint = f"; allowed values: {', '.join(map(repr, enum))}" if enum else ""
+        return f"config key {'.'.join(path + [missing])!r} is missing (required){hint}"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and props:
+        unknown = next((k for k in error.instance if k not in props), "?")
+        return (f"config key {'.'.join(path + [str(unknown)])!r} is unknown (check the spelling); "
+                f"allowed keys: {', '.join(props)}")
     return f"config key {key!r}: {error.message}"
 
 
@@ -56,7 +69,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     config = copy.deepcopy(config or {})
     _fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise SesameInputError(_describe(errors[0]), source="config", fix="see config/schema.yaml for every key")
     return config

@@ -8,6 +8,7 @@ file or no file, never a truncated one.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import os
@@ -31,6 +32,9 @@ def atomic_path(final: str | os.PathLike, *, directory: bool = False) -> Iterato
         os.close(fd)
         tmp = Path(name)
     try:
+        # mkstemp/mkdtemp create private (0600/0700) paths; give outputs the usual umask permissions
+        # so that collaborators on a shared cluster can read them.
+        tmp.chmod((0o777 if directory else 0o666) & ~_umask())
         yield tmp
         if directory and final.exists():
             shutil.rmtree(final)
@@ -41,6 +45,19 @@ def atomic_path(final: str | os.PathLike, *, directory: bool = False) -> Iterato
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where /proc allows (os.umask is not thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -63,12 +80,23 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
 
 
 def read_text(path: str | os.PathLike) -> str:
-    """Read UTF-8 text, turning the usual file problems into one clear error."""
+    """Read UTF-8 text (a leading BOM is dropped, gzip is undone), turning file problems into one clear error.
+
+    Why gzip: the MRQA-2019 files are distributed as .jsonl.gz.
+    """
     p = Path(path)
     if not p.exists():
         raise SesameInputError("file not found", source=p, fix="check the path")
+    if p.is_dir():
+        raise SesameInputError("is a folder, not a file", source=p, fix="point to the file itself")
+    data = p.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise SesameInputError(f"broken gzip file ({e})", source=p, fix="download the file again") from None
     try:
-        return p.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise SesameInputError(f"not valid UTF-8 (byte {e.start}: {e.reason})", source=p,
                                fix="re-encode the file as UTF-8, e.g. `iconv -t UTF-8`") from None

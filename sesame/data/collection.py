@@ -11,15 +11,18 @@ Why plain files: users open them, and each later stage depends only on this cont
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sesame import __version__
 from sesame.data.segment import split_sentences
 from sesame.errors import SesameInputError
 from sesame.io import atomic_path, read_json, read_jsonl, write_json, write_jsonl
+
+if TYPE_CHECKING:  # pandas is imported where used, so `sesame --help` and input errors stay instant
+    import pandas as pd
 
 LANGUAGES = ("en", "pt")
 
@@ -81,6 +84,8 @@ def segment_documents(documents: list[Document], language: str) -> pd.DataFrame:
             rows["end"].append(span.end)
             rows["text"].append(doc.text[span.start:span.end])
             sid += 1
+    import pandas as pd
+
     return pd.DataFrame(rows).astype({"sid": "int64", "start": "int64", "end": "int64"})
 
 
@@ -89,16 +94,18 @@ def assign_gold_sentences(questions: list[Question], sentences: pd.DataFrame) ->
 
     An answer starting in the whitespace between two sentences maps to the next sentence.
     """
-    by_doc: dict[str, list[tuple[int, int, int]]] = {}
-    for sid, doc_id, start, end in sentences[["sid", "doc_id", "start", "end"]].itertuples(index=False):
-        by_doc.setdefault(doc_id, []).append((start, end, sid))
+    ends: dict[str, list[int]] = {}
+    sids: dict[str, list[int]] = {}
+    for sid, doc_id, end in sentences[["sid", "doc_id", "end"]].itertuples(index=False):
+        ends.setdefault(doc_id, []).append(int(end))
+        sids.setdefault(doc_id, []).append(int(sid))
     for q in questions:
         gold = set()
+        doc_ends = ends.get(q.doc_id, [])
         for a in q.answers:
-            for start, end, sid in by_doc.get(q.doc_id, []):
-                if a.start < end:
-                    gold.add(sid)
-                    break
+            i = bisect_right(doc_ends, a.start)  # first sentence ending after the answer start
+            if i < len(doc_ends):
+                gold.add(sids[q.doc_id][i])
         q.gold_sids = sorted(gold)
 
 
@@ -139,6 +146,8 @@ def read_collection(path: str | os.PathLike) -> Collection:
                                fix="build it with `sesame collection --input ... --out DIR`")
     manifest = read_json(manifest_path)
     documents = [Document(**d) for d in read_jsonl(path / "documents.jsonl", allow_empty=True)]
+    import pandas as pd
+
     sentences = pd.read_parquet(path / "sentences.parquet")
     questions = []
     for q in read_jsonl(path / "questions.jsonl", allow_empty=True):

@@ -9,14 +9,43 @@ from pathlib import Path
 from sesame.errors import SesameInputError
 
 
-def load_references(path: str | Path) -> dict[str, list[str]]:
-    """qid -> reference answer texts, from MRQA jsonl (*.jsonl) or SQuAD json; impossible questions are left out."""
+def _mrqa_answer_strings(path: Path) -> dict[str, list[str]]:
+    """qid -> the `answers` strings of an (already validated) MRQA file: what the official MRQA eval scores."""
+    from sesame.io import read_text
+
+    out: dict[str, list[str]] = {}
+    for line in read_text(path).splitlines()[1:]:
+        if line.strip():
+            for qa in json.loads(line)["qas"]:
+                answers = qa.get("answers")
+                if isinstance(answers, list) and answers and all(isinstance(a, str) for a in answers):
+                    out[str(qa["qid"])] = list(dict.fromkeys(answers))
+    return out
+
+
+def _references(path: str | Path) -> tuple[dict[str, list[str]], set[str]]:
+    """The scored references and every qid of the file (SQuAD v2 impossible questions included)."""
     from sesame.data.loaders import load_mrqa, load_squad
 
     path = Path(path)
-    loader = load_mrqa if path.suffix == ".jsonl" or path.name.endswith(".jsonl.gz") else load_squad
-    _, questions, _ = loader(path)
-    return {q.qid: list(dict.fromkeys(a.text for a in q.answers)) for q in questions if not q.impossible}
+    if path.suffix == ".jsonl" or path.name.endswith(".jsonl.gz"):
+        _, questions, _ = load_mrqa(path, check_spans=False)
+        official = _mrqa_answer_strings(path)
+        refs = {q.qid: official.get(q.qid) or list(dict.fromkeys(a.text for a in q.answers)) for q in questions}
+    else:
+        _, questions, _ = load_squad(path, check_spans=False)
+        refs = {q.qid: list(dict.fromkeys(a.text for a in q.answers)) for q in questions if not q.impossible}
+    return refs, {q.qid for q in questions}
+
+
+def load_references(path: str | Path) -> dict[str, list[str]]:
+    """qid -> reference answer texts, from MRQA jsonl (*.jsonl[.gz]) or SQuAD json.
+
+    Like the official evaluations, scoring needs only the answer texts, so answer offsets are not
+    checked here. MRQA uses each question's `answers` strings (as mrqa_official_eval.py does), falling
+    back to its detected answers. SQuAD v2 impossible questions are left out.
+    """
+    return _references(path)[0]
 
 
 def load_predictions(path: str | Path) -> dict[str, str]:
@@ -43,9 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sesame.metrics.squad import score_predictions
 
-    refs = load_references(args.references)
+    refs, known = _references(args.references)
     preds = load_predictions(args.predictions)
-    unknown = sorted(set(preds) - set(refs))
+    unknown = sorted(set(preds) - known)  # a prediction for an impossible (unscored) question is fine
     if unknown:
         raise SesameInputError(f"{len(unknown)} predicted qid(s) are not in the references, e.g. {unknown[0]!r}",
                                source=args.predictions, fix="score against the references the predictions were made for")
