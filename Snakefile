@@ -14,6 +14,12 @@ if not config:
 include: "rules/common.smk"
 include: "rules/download.smk"
 include: "rules/collection.smk"
+include: "rules/synth.smk"
+include: "rules/pretraining.smk"
+include: "rules/retrieval.smk"
+include: "rules/readers.smk"
+include: "rules/report.smk"
+include: "rules/serve.smk"
 
 
 rule all:
@@ -21,3 +27,13 @@ rule all:
     input:
         all_targets(),
     default_target: True
+
+
+onerror:
+    # A closing list of the jobs that failed for good: rule, wildcards, attempts, log paths.
+    import sys
+    from sesame.workflow import failure_summary
+
+    summary = failure_summary(workflow.scheduler.failed if workflow.scheduler else ())
+    if summary:
+        print(summary, file=sys.stderr)

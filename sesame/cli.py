@@ -18,6 +18,11 @@ from sesame.errors import SesameInputError
 COMMAND_MODULES = [
     "sesame.data.cli",
     "sesame.metrics.cli",
+    "sesame.synth.cli",
+    "sesame.retrieval.cli",
+    "sesame.readers.cli",
+    "sesame.report.cli",
+    "sesame.ask.cli",
 ]
 
 
