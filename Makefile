@@ -8,6 +8,7 @@ CORES   ?= 2
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export TOKENIZERS_PARALLELISM=false
+export OMP_WAIT_POLICY=PASSIVE
 
 .PHONY: demo test test-fast venv lock bench clean
 

@@ -52,7 +52,8 @@ class AskPaths:
         """Derive every path from a run folder of the standard layout."""
         run = Path(run_dir)
         parts = run.resolve().parts
-        fix = "pass results/{lang}/{dataset}/runs/{retriever}/{reader}/frac{frac}/seed{seed}, or --collection/--retriever/--reader"
+        fix = ("pass results/{lang}/{dataset}/runs/{retriever}/{reader}/frac{frac}/seed{seed}, "
+               "or --collection/--retriever/--reader")
         if len(parts) < 7 or parts[-5] != "runs" or not _FRAC.match(parts[-2]) or not _SEED.match(parts[-1]):
             raise SesameInputError("not a run folder of the workflow layout", source=run, fix=fix)
         if not (run / "metrics.json").exists():
@@ -84,7 +85,8 @@ class AskPaths:
         """From a collection folder, an index folder (bm25/, dense/, or index/ for hybrid) and a model folder."""
         index = Path(retriever)
         if not index.is_dir():
-            raise SesameInputError("index folder not found", source=index, fix="pass results/<lang>/<dataset>/index[/bm25|/dense]")
+            raise SesameInputError("index folder not found", source=index,
+                                   fix="pass results/<lang>/<dataset>/index[/bm25|/dense]")
         kind = retriever_kind
         if index.name in ("bm25", "dense"):
             kind, index = kind or index.name, index.parent
@@ -110,10 +112,12 @@ class AskEngine:
     def __init__(self, paths: AskPaths, threshold: float | str | None = "auto", *,
                  retriever: SentenceRetriever | None = None, reader: SpanReader | None = None,
                  threads: int | None = None, max_question_chars: int = 1000, warmup: bool = True) -> None:
-        if threads:
+        if threads:  # torch (encoders, reader) and FAISS (OpenMP) both default to every core
+            import faiss
             import torch
 
             torch.set_num_threads(threads)
+            faiss.omp_set_num_threads(threads)
         t0 = time.perf_counter()
         self.paths = paths
         self.collection: Collection = read_collection(paths.collection)

@@ -77,10 +77,13 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sesame.readers.common import run_config
     from sesame.readers.evaluate import evaluate_run
 
     config = _config(args.config)
     dataset = args.dataset or Path(args.collection).resolve().parent.name
+    if dataset in config["datasets"]:  # record the config of exactly this run, as the workflow does
+        config = run_config(config, dataset, args.retriever, args.reader, args.frac, args.seed)
     m = evaluate_run(args.collection, args.run, args.reader, args.out, config=config, dataset=dataset,
                      retriever=args.retriever, frac=args.frac, seed=args.seed, model_dir=args.model,
                      external=args.external, threads=args.threads)

@@ -81,7 +81,7 @@ def check_quantization(cfg: LLMConfig) -> None:
 
 def fit_context(tokenizer, context: str, max_tokens: int) -> str:
     """Cut a context to its first `max_tokens` tokens, at a token boundary (prompts must fit the model)."""
-    if max_tokens <= 0 or len(context) < max_tokens:  # a token is at least one character
+    if max_tokens <= 0 or len(context.encode()) <= max_tokens:  # a token covers at least one byte
         return context
     enc = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True)
     off = enc["offset_mapping"]
@@ -248,8 +248,8 @@ def _train_peft(pairs, out_dir, model_ref, frac, seed, cfg: LLMConfig, language,
             save_strategy="no", seed=seed, data_seed=seed, report_to=[], logging_steps=1, bf16=use_bf16(),
             use_cpu=device_name() == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
             prediction_loss_only=True)
-        trainer = _answer_loss_trainer()(model=model, args=args, train_dataset=train_feats, eval_dataset=val_feats,
-                          data_collator=_Collate(tok.pad_token_id))
+        trainer = _answer_loss_trainer()(model=model, args=args, train_dataset=train_feats,
+                                         eval_dataset=val_feats, data_collator=_Collate(tok.pad_token_id))
         before = float(trainer.evaluate()["eval_loss"])
         trainer.train()
         after = float(trainer.evaluate()["eval_loss"])

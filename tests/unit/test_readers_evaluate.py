@@ -106,3 +106,20 @@ def test_question_subset_is_fixed_and_independent_of_order():
     assert len(sub) == 10 and sub == [q for q in qids if q in sub]
     assert sorted(question_subset(list(reversed(qids)), 10)) == sorted(sub)
     assert question_subset(qids, None) == qids and question_subset(qids, 80) == qids
+
+
+def test_cli_predict_external_and_its_user_errors(tiny, tmp_path):
+    import subprocess
+    import sys
+
+    root, _ = tiny
+    preds = tmp_path / "ext.json"
+    preds.write_text(json.dumps({"q1": "1998", "q2": "Dr. Ana Lima", "q3": "42", "q4": "May"}))
+    cmd = [sys.executable, "-m", "sesame.cli", "predict", "--reader", "external", "--collection",
+           str(root / "collection"), "--out", str(tmp_path / "run")]
+    ok = subprocess.run(cmd + ["--external", str(preds)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "retrieved EM 100.0  F1 100.0" in ok.stdout and "(4 questions)" in ok.stdout
+    assert all((tmp_path / "run" / f).exists() for f in FILES)
+    bad = subprocess.run(cmd, capture_output=True, text=True)
+    assert bad.returncode == 2 and "has no external_predictions file" in bad.stderr and "Traceback" not in bad.stderr

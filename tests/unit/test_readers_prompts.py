@@ -173,3 +173,13 @@ def test_load_pairs_checks_and_repairs_spans(tmp_path):
     f.write_text("\n".join(json.dumps(r) for r in rows))
     with pytest.raises(SesameInputError, match="line 3"):
         load_pairs(f)
+
+
+def test_fit_context_cuts_at_a_token_boundary(smol_tokenizer):
+    from sesame.readers.llm import fit_context
+
+    text = "The Meridian Institute employs about 240 staff, of whom 86 are research scientists. " * 5
+    cut = fit_context(smol_tokenizer, text, 12)
+    assert text.startswith(cut) and len(smol_tokenizer(cut)["input_ids"]) == 12
+    assert fit_context(smol_tokenizer, "Short.", 12) == "Short."
+    assert fit_context(smol_tokenizer, "Açaí 🌊 " * 3, 500) == "Açaí 🌊 " * 3

@@ -92,12 +92,18 @@ def test_predictions_are_scoreable_by_sesame_score(workdir):
         assert json.loads(out.stdout) == read_json(d / "metrics.json")["retrieved"]
 
 
+def job_counts(output: str) -> dict[str, int]:
+    """The first "Job stats" table of a Snakemake run or dry run."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.MULTILINE)}
+
+
 def test_readers_train_once_and_model_folders_are_temporary(workdir):
     wd, _, proc = workdir
-    text = proc.stdout + proc.stderr
-    assert len(re.findall(r"^rule train_reader:", text, re.MULTILINE)) == 2      # extractive, llm-lora
-    assert len(re.findall(r"^rule predict:", text, re.MULTILINE)) == len(RETRIEVERS) * len(READERS)
-    assert len(re.findall(r"^rule predict_gold:", text, re.MULTILINE)) == len(READERS)  # once, not per retriever
+    counts = job_counts(proc.stdout + proc.stderr)
+    assert counts["train_reader"] == 2                                # extractive, llm-lora: once each
+    assert counts["predict"] == len(RETRIEVERS) * len(READERS)
+    assert counts["predict_gold"] == len(READERS)                     # once per reader, not per retriever
     assert sorted(p.name for p in (wd / "benchmarks" / "en" / "tiny").glob("train_*.tsv")) == [
         "train_extractive_frac0.5_seed0.tsv", "train_llm-lora_frac0.5_seed0.tsv"]
     base = wd / "results" / "en" / "tiny"
@@ -116,8 +122,7 @@ def test_grid_dry_run_trains_per_fraction_and_seed_not_per_retriever(workdir):
                        readers={"names": ["extractive", "llm-lora", "llm-base", "external"]},
                        grid={"fractions": [0.2, 0.4], "seeds": [0, 1, 2]})
     proc = run(grid, ["runs_tiny"], ["-n", "--quiet", "rules"])
-    counts = {m.group(1): int(m.group(2)) for m in
-              re.finditer(r"^(\w+)\s+(\d+)\s*$", proc.stdout.split("Job stats:", 1)[-1], re.MULTILINE)}
+    counts = job_counts(proc.stdout + proc.stderr)
     assert counts["train_reader"] == 2 * 2 * 3            # trained readers x fractions x seeds
     assert counts["predict"] == 4 * 4 * 2 * 3             # retrievers x readers x fractions x seeds
     assert counts["predict_gold"] == 4 * 2 * 3            # readers x fractions x seeds
