@@ -91,7 +91,8 @@ def extractive_gpu(work: Path):
     reader = ExtractiveReader.load(work / "ext", cfg)
     assert reader.device.type == "cuda"
     span = reader.predict(["Who led the lab?"], [[Passage("d", 0, 39, PAIRS[1][0], [], 1)]])[0]
-    return f"{card['optimizer_steps']} steps, losses {[h['eval_loss'] for h in card['history']]}, answer {span.answer!r}"
+    losses = [round(h["eval_loss"], 3) for h in card["history"]]
+    return f"{card['optimizer_steps']} steps, validation losses {losses}, answer {span.answer!r}"
 
 
 @check("QLoRA (nf4, bitsandbytes) with peft")

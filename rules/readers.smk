@@ -59,7 +59,8 @@ def gold_inputs(wc):
 
 def predict_inputs(wc):
     """Collection, retrieval run (not for external), model folder, external file, shared gold answers."""
-    inputs = {**gold_inputs(wc), "gold": f"results/{wc.lang}/{wc.dataset}/gold_context/{wc.reader}/frac{wc.frac}/seed{wc.seed}.jsonl"}
+    gold = f"results/{wc.lang}/{wc.dataset}/gold_context/{wc.reader}/frac{wc.frac}/seed{wc.seed}.jsonl"
+    inputs = {**gold_inputs(wc), "gold": gold}
     if wc.reader != "external":
         inputs["run"] = f"results/{wc.lang}/{wc.dataset}/retrieval/{wc.retriever}.parquet"
     return inputs

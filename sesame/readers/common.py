@@ -180,7 +180,8 @@ def run_config(config: dict, dataset: str, retriever: str | None, reader: str, f
     readers = {k: v for k, v in config.get("readers", {}).items() if k != "names"}
     retrieval = {k: v for k, v in config.get("retrieval", {}).items() if k != "retrievers"}
     return {"languages": [lang], "datasets": {dataset: ds}, "models": {lang: language_models(config, lang)},
-            "synthetic": config.get("synthetic", {}), "retrieval": {**retrieval, "retrievers": [retriever] if retriever else []},
+            "synthetic": config.get("synthetic", {}),
+            "retrieval": {**retrieval, "retrievers": [retriever] if retriever else []},
             "readers": {**readers, "names": [reader]}, "grid": {"fractions": [float(frac)], "seeds": [int(seed)]},
             "keep_models": config.get("keep_models", False)}
 

@@ -160,7 +160,8 @@ def load_tokenizer(path: str):
 
     tok = AutoTokenizer.from_pretrained(path)
     if tok.eos_token_id is None:
-        raise SesameInputError("the LLM's tokenizer has no EOS token", source=path, fix="use an instruction-tuned model")
+        raise SesameInputError("the LLM's tokenizer has no EOS token", source=path,
+                               fix="use an instruction-tuned model")
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok

@@ -67,7 +67,8 @@ def llama2_prompt(language: str, context: str, question: str, example: Example |
     lab = LABELS[_language(language)]
     parts = [f"[INST]<<SYS>>\n{SYSTEM[language]}\n<</SYS>>\n\n"]
     if example is not None:
-        parts.append(f"{lab.example}\n{block(language, example.context, example.question)}\n{example.answer.strip()}\n\n")
+        shot = block(language, example.context, example.question)
+        parts.append(f"{lab.example}\n{shot}\n{example.answer.strip()}\n\n")
     parts.append(f"{block(language, context, question)}[/INST]")
     return "".join(parts)
 

@@ -94,7 +94,8 @@ def test_litgpt_converts_finetunes_and_generates(demo):
     assert (root / "lit" / "litgpt" / "lit_model.pth").exists()
     assert card["val_loss_after"] is not None and math.isfinite(card["val_loss_after"])
     reader = LLMReader.load(root / "lit", cfg, "en", seed=0)
-    assert reader.prompt("C.", "Q?").startswith("[INST]<<SYS>>\n") and "Here is an example:" in reader.prompt("C.", "Q?")
+    prompt = reader.prompt("C.", "Q?")
+    assert prompt.startswith("[INST]<<SYS>>\n") and "Here is an example:" in prompt
     ctx = [Passage("d", 0, 40, "The Meridian lab opened in 1998 in Porto.", [], 1)]
     (g,) = reader.predict(["When did the Meridian lab open?"], [ctx])
     print("litgpt answer:", g)

@@ -164,8 +164,10 @@ def test_cap_keeps_order():
 
 def test_load_pairs_checks_and_repairs_spans(tmp_path):
     f = tmp_path / "p.jsonl"
-    rows = [{"context_id": "a", "context": "It opened in 1998.", "question": "When?", "answer": {"text": "1998", "start": 0}},
-            {"context_id": "b", "context": "Meridian is old.", "question": "What?", "answer": {"text": "Meridian", "start": 0}}]
+    rows = [{"context_id": "a", "context": "It opened in 1998.", "question": "When?",
+             "answer": {"text": "1998", "start": 0}},                     # wrong start, repaired to 13
+            {"context_id": "b", "context": "Meridian is old.", "question": "What?",
+             "answer": {"text": "Meridian", "start": 0}}]
     f.write_text("\n".join(json.dumps(r) for r in rows))
     a, b = load_pairs(f)
     assert (a.answer_start, b.answer_start) == (13, 0)
