@@ -66,18 +66,6 @@ def predict_inputs(wc):
     return inputs
 
 
-def reader_run_targets(name):
-    """metrics.json of every retriever x reader x fraction x seed of one dataset."""
-    lang = DATASETS[name]["language"]
-    return [
-        f"results/{lang}/{name}/runs/{retriever}/{reader}/frac{frac}/seed{seed}/metrics.json"
-        for retriever in config["retrieval"]["retrievers"]
-        for reader in config["readers"]["names"]
-        for frac in config["grid"]["fractions"]
-        for seed in config["grid"]["seeds"]
-    ]
-
-
 rule train_reader:
     """Fine-tune the extractive reader (HF Trainer, early stopping) or LoRA-tune the LLM on synthetic pairs."""
     input:
@@ -149,5 +137,5 @@ for _name in DATASETS:
         name:
             f"runs_{_name}"
         input:
-            reader_run_targets(_name),
+            run_metrics_files([_name]),
         default_target: False

@@ -10,9 +10,11 @@ import hashlib
 import importlib.metadata
 import logging
 import os
+import json
 import platform
 import random
-from dataclasses import dataclass
+import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sesame.errors import SesameInputError
@@ -38,10 +40,18 @@ def load_pairs(path: str | os.PathLike) -> list[Pair]:
 
     A wrong `start` whose text still occurs in the context is repaired to the first occurrence at or
     after it (the original pipeline recorded `find()` offsets); an answer that is not in the context
-    is a broken record and is reported with its line number.
+    is a broken record and is reported with its line number. A file with no pairs at all (the generator
+    kept none) is an error naming the stats file that says why, before any model is loaded or written.
     """
+    records = read_jsonl(path, allow_empty=True)
+    if not records:
+        stats = Path(path).with_suffix(".stats.json")
+        why = f"; {stats.name} beside it counts what the quality gate dropped" if stats.exists() else ""
+        raise SesameInputError(f"no synthetic pairs to train on (the file is empty{why})", source=path,
+                               fix="generate more pairs: a larger collection, a larger synthetic.max_pairs or "
+                                   "max_answers_per_sentence, or another generator model")
     pairs = []
-    for lineno, rec in enumerate(read_jsonl(path), start=1):
+    for lineno, rec in enumerate(records, start=1):
         try:
             context, question = str(rec["context"]), str(rec["question"]).strip()
             text, start = str(rec["answer"]["text"]), int(rec["answer"]["start"])
@@ -104,6 +114,40 @@ def stable_choice(n: int, seed: int, salt: str = "") -> int:
     """An index in [0, n) that depends only on (seed, salt): identical on every machine and Python version."""
     digest = hashlib.sha256(f"{salt}:{seed}".encode()).hexdigest()
     return int(digest, 16) % n
+
+
+# --- resumable training ----------------------------------------------------------------------------------
+
+def checkpoint_dir(out_dir: str | os.PathLike, pairs: list[Pair], **shape) -> Path:
+    """The folder where one training run keeps resumable checkpoints: a hidden sibling of its model folder.
+
+    Why a sibling: the model folder is written atomically (it appears only when complete), so a run killed
+    mid-training must keep its progress elsewhere; Snakemake neither sees nor deletes this folder, and
+    `--rerun-incomplete` then resumes from the last checkpoint instead of starting over. A fingerprint of
+    the pairs and of everything in `shape` (model, split, seed, config) guards against resuming a
+    different run: a mismatch discards the old checkpoints.
+    """
+    out = Path(out_dir)
+    ckpt = out.parent / f".{out.name}.checkpoints"
+    digest = hashlib.sha256(json.dumps([asdict(p) for p in pairs], sort_keys=True).encode()).hexdigest()
+    stamp = json.dumps({"pairs": digest, **shape}, sort_keys=True, default=str)
+    marker = ckpt / "fingerprint.json"
+    if ckpt.exists() and (not marker.exists() or marker.read_text(encoding="utf-8") != stamp):
+        log.info("discarding checkpoints of a different training run in %s", ckpt)
+        shutil.rmtree(ckpt)
+    ckpt.mkdir(parents=True, exist_ok=True)
+    marker.write_text(stamp, encoding="utf-8")
+    return ckpt
+
+
+def last_checkpoint(ckpt: Path) -> str | None:
+    """The newest complete HF Trainer checkpoint in `ckpt` (one with its trainer state), or None."""
+    done = [d for d in ckpt.glob("checkpoint-*") if (d / "trainer_state.json").exists()]
+    if not done:
+        return None
+    newest = max(done, key=lambda d: int(d.name.rsplit("-", 1)[1]))
+    log.info("resuming training from %s", newest)
+    return str(newest)
 
 
 # --- devices -------------------------------------------------------------------------------------------

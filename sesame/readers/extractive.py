@@ -21,8 +21,8 @@ import numpy as np
 from sesame.errors import SesameInputError
 from sesame.io import atomic_path
 from sesame.models import resolve_model
-from sesame.readers.common import (READER_CARD, Pair, device_name, read_card, seed_everything, set_threads,
-                                   split_pairs, use_bf16, versions, write_card)
+from sesame.readers.common import (READER_CARD, Pair, checkpoint_dir, device_name, last_checkpoint, read_card,
+                                   seed_everything, set_threads, split_pairs, use_bf16, versions, write_card)
 from sesame.retrieval.contexts import Passage
 
 log = logging.getLogger(__name__)
@@ -197,20 +197,23 @@ def train_extractive(pairs: Sequence[Pair], out_dir: str | Path, model_ref: str,
     train_feats, val_feats = training_features(tokenizer, train, cfg), training_features(tokenizer, val, cfg)
     log.info("extractive: %d train pairs (%d windows), %d validation pairs (%d windows), device %s",
              len(train), len(train_feats), len(val), len(val_feats), device_name())
+    ckpt = checkpoint_dir(out_dir, list(pairs), model=model_ref, frac=frac, seed=seed, config=asdict(cfg))
     t0 = time.perf_counter()
     with atomic_path(out_dir, directory=True) as tmp:
+        # Epoch checkpoints (with optimizer and RNG state) live in `ckpt`, so a killed run resumes.
         args = TrainingArguments(
-            output_dir=str(tmp / "_trainer"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+            output_dir=str(ckpt), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
             per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.eval_batch_size,
             gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.learning_rate,
-            lr_scheduler_type="constant", eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
-            save_only_model=True, load_best_model_at_end=True, metric_for_best_model="eval_loss",
+            lr_scheduler_type="constant", eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
+            load_best_model_at_end=True, metric_for_best_model="eval_loss",
             greater_is_better=False, seed=seed, data_seed=seed, report_to=[], logging_strategy="epoch",
             bf16=use_bf16(), use_cpu=device_name() == "cpu", dataloader_num_workers=0)
         trainer = Trainer(model=model, args=args, train_dataset=_Features(train_feats),
                           eval_dataset=_Features(val_feats), data_collator=DataCollatorWithPadding(tokenizer),
                           callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience)])
-        trainer.train()
+        resume = last_checkpoint(ckpt)
+        trainer.train(resume_from_checkpoint=resume)
         history = [{"epoch": round(float(h["epoch"]), 4), "eval_loss": float(h["eval_loss"])}
                    for h in trainer.state.log_history if "eval_loss" in h]
         # The Trainer restores the best epoch with a plain load_state_dict, which skips checkpoint keys that
@@ -219,13 +222,14 @@ def train_extractive(pairs: Sequence[Pair], out_dir: str | Path, model_ref: str,
         final = AutoModelForQuestionAnswering.from_pretrained(best) if best else trainer.model
         final.to(torch.float32).save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        shutil.rmtree(tmp / "_trainer", ignore_errors=True)
         card = {"reader": "extractive", "base_model": model_ref, "language": language, "frac": frac, "seed": seed,
                 "train_pairs": len(train), "val_pairs": len(val), "train_windows": len(train_feats),
                 "val_windows": len(val_feats), "optimizer_steps": int(trainer.state.global_step),
                 "history": history, "best_eval_loss": min((h["eval_loss"] for h in history), default=None),
+                "resumed_from": Path(resume).name if resume else None,
                 "config": asdict(cfg), "versions": versions()}
         write_card(tmp, card)
+    shutil.rmtree(ckpt, ignore_errors=True)
     log.info("extractive: trained %d steps in %.1fs, validation loss %s", card["optimizer_steps"],
              time.perf_counter() - t0, [round(h["eval_loss"], 4) for h in history])
     return card

@@ -21,8 +21,9 @@ from typing import Sequence
 from sesame.errors import SesameInputError
 from sesame.io import atomic_path
 from sesame.models import resolve_model
-from sesame.readers.common import (READER_CARD, Pair, cap, device_name, model_dtype, read_card, seed_everything,
-                                   set_threads, split_pairs, use_bf16, versions, write_card)
+from sesame.readers.common import (READER_CARD, Pair, cap, checkpoint_dir, device_name, last_checkpoint,
+                                   model_dtype, read_card, seed_everything, set_threads, split_pairs, use_bf16,
+                                   versions, write_card)
 from sesame.readers.postprocess import match_span
 from sesame.readers.prompts import Example, answer_prefix, build_prompt, oneshot
 from sesame.retrieval.contexts import Passage, join_passages
@@ -57,6 +58,7 @@ class LLMConfig:
     top_p: float = 0.8
     top_k: int = 200
     greedy: bool = True
+    save_steps: int = 50
     max_steps: int = -1          # cap on optimizer steps (tests); -1: epochs decide
 
     @classmethod
@@ -239,30 +241,35 @@ def _train_peft(pairs, out_dir, model_ref, frac, seed, cfg: LLMConfig, language,
     n_tok = sum(len(f["input_ids"]) for f in train_feats.feats)
     log.info("llm-lora (peft): %d train / %d validation pairs, %d train tokens, one-shot %s, device %s",
              len(train), len(val), n_tok, "yes" if example else "no", device_name())
+    ckpt = checkpoint_dir(out_dir, list(pairs), model=model_ref, frac=frac, seed=seed, language=language,
+                          config=asdict(cfg))
     t0 = time.perf_counter()
     with atomic_path(out_dir, directory=True) as tmp:
+        # Adapter checkpoints (with optimizer and RNG state) every save_steps live in `ckpt`: a killed run resumes.
         args = TrainingArguments(
-            output_dir=str(tmp / "_trainer"), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+            output_dir=str(ckpt), num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
             per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size,
             gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.learning_rate,
             weight_decay=cfg.weight_decay, lr_scheduler_type="linear", warmup_steps=0, eval_strategy="no",
-            save_strategy="no", seed=seed, data_seed=seed, report_to=[], logging_steps=1, bf16=use_bf16(),
+            save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=1, seed=seed, data_seed=seed, report_to=[], logging_steps=1, bf16=use_bf16(),
             use_cpu=device_name() == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
             prediction_loss_only=True)
         trainer = _answer_loss_trainer()(model=model, args=args, train_dataset=train_feats,
                                          eval_dataset=val_feats, data_collator=_Collate(tok.pad_token_id))
         before = float(trainer.evaluate()["eval_loss"])
-        trainer.train()
+        resume = last_checkpoint(ckpt)
+        trainer.train(resume_from_checkpoint=resume)
         after = float(trainer.evaluate()["eval_loss"])
         trainer.model.save_pretrained(tmp)
-        shutil.rmtree(tmp / "_trainer", ignore_errors=True)
         card = {"reader": "llm-lora", "backend": "peft", "base_model": model_ref, "language": language,
                 "frac": frac, "seed": seed, "template": cfg.template, "train_pairs": len(train),
                 "val_pairs": len(val), "train_tokens": n_tok, "examples_seen": train_feats.drawn,
                 "optimizer_steps": int(trainer.state.global_step), "val_loss_before": before,
-                "val_loss_after": after, "oneshot": asdict(example) if example else None,
+                "val_loss_after": after, "resumed_from": Path(resume).name if resume else None,
+                "oneshot": asdict(example) if example else None,
                 "config": asdict(cfg), "versions": versions()}
         write_card(tmp, card)
+    shutil.rmtree(ckpt, ignore_errors=True)
     log.info("llm-lora (peft): %d steps in %.1fs, validation loss %.4f -> %.4f", card["optimizer_steps"],
              time.perf_counter() - t0, before, after)
     return card

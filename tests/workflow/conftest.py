@@ -36,10 +36,9 @@ class SnakemakeRunner:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, config: dict | str | os.PathLike | None, targets: Sequence[str] = (),
-                 extra_args: Sequence[str] = (), *, check: bool = True, timeout: float = 900,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        """config: a dict (written to <workdir>/config.yaml), a path to a config file, or None (no --configfile)."""
+    def command(self, config: dict | str | os.PathLike | None, targets: Sequence[str] = (),
+                extra_args: Sequence[str] = ()) -> list[str]:
+        """The snakemake command line (config: a dict written to <workdir>/config.yaml, a path, or None)."""
         cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--directory", str(self.workdir)]
         if isinstance(config, dict):
             path = self.workdir / "config.yaml"
@@ -52,9 +51,18 @@ class SnakemakeRunner:
             cmd += ["--profile", str(LOCAL_PROFILE)]
         if not any(a in ("--cores", "-c") or a.startswith("--cores=") for a in extra):
             cmd += ["--cores", "2"]
-        cmd += [*extra, "--", *targets] if targets else extra  # "--": an option taking lists cannot eat a target
+        return cmd + ([*extra, "--", *targets] if targets else extra)  # "--": a list option cannot eat a target
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**os.environ, **OFFLINE_ENV, **(extra or {})}
+
+    def __call__(self, config: dict | str | os.PathLike | None, targets: Sequence[str] = (),
+                 extra_args: Sequence[str] = (), *, check: bool = True, timeout: float = 900,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """Run snakemake to the end (see `command` for the arguments)."""
+        cmd = self.command(config, targets, extra_args)
         proc = subprocess.run(cmd, cwd=self.workdir, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **OFFLINE_ENV, **(env or {})})
+                              env=self.env(env))
         if check and proc.returncode != 0:
             pytest.fail(f"snakemake exited {proc.returncode}: {' '.join(cmd)}\n{self.describe(proc)}", pytrace=False)
         return proc
