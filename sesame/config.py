@@ -7,6 +7,7 @@ values in one line, and the CLI, tests and rules must all see the same filled-in
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -20,8 +21,32 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "schema.yaml"
 
 
 def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
+    """The parsed schema (treat it as read-only).
+
+    Why cached: rule params validate a per-run config for every job, and a paper grid has thousands of
+    jobs; parsing the YAML each time made a dry run take minutes instead of seconds.
+    """
+    path = Path(path)
+    return _parsed_schema(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(path: str, mtime_ns: int) -> dict:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+_VALIDATORS: dict[int, Any] = {}  # id(schema) -> validator, for the cached (never freed) parsed schemas
+
+
+def _validator(schema: dict):
+    import jsonschema
+
+    if schema is not _parsed_schema(str(SCHEMA_PATH), SCHEMA_PATH.stat().st_mtime_ns):
+        return jsonschema.Draft202012Validator(schema)
+    if id(schema) not in _VALIDATORS:
+        _VALIDATORS[id(schema)] = jsonschema.Draft202012Validator(schema)
+    return _VALIDATORS[id(schema)]
 
 
 def _fill_defaults(instance: Any, schema: dict) -> None:
@@ -63,12 +88,10 @@ def _describe(error) -> str:
 
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Return a validated copy of `config` with all defaults filled in."""
-    import jsonschema
-
     schema = schema or load_schema()
     config = copy.deepcopy(config or {})
     _fill_defaults(config, schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise SesameInputError(_describe(errors[0]), source="config", fix="see config/schema.yaml for every key")

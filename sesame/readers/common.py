@@ -6,6 +6,7 @@ Why here: the extractive and LLM readers must split the same synthetic file the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -206,10 +207,16 @@ def versions(*extra: str) -> dict[str, str]:
 
 def language_models(config: dict, language: str) -> dict:
     """models.<language> with the schema defaults filled in (a config may omit the whole block)."""
+    block = dict((config.get("models") or {}).get(language) or {})
+    return dict(_language_models(language, json.dumps(block, sort_keys=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def _language_models(language: str, block: str) -> dict:
+    """Cached: rule params ask for this once per job of the grid."""
     from sesame.config import validate_config
 
-    probe = {"datasets": {"probe": {"format": "squad", "language": language}},
-             "models": {language: dict((config.get("models") or {}).get(language) or {})}}
+    probe = {"datasets": {"probe": {"format": "squad", "language": language}}, "models": {language: json.loads(block)}}
     return validate_config(probe)["models"][language]
 
 

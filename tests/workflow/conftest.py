@@ -15,6 +15,7 @@ For a run shared by several tests, build one at module scope:
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -87,3 +88,15 @@ def run_snakemake(tmp_path: Path) -> SnakemakeRunner:
 def snakemake_factory():
     """SnakemakeRunner for a given working directory, for module- or session-scoped runs."""
     return SnakemakeRunner
+
+
+def parse_job_counts(output: str) -> dict[str, int]:
+    """Rule -> job count from the first "Job stats" table of a Snakemake run or dry run."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.MULTILINE)}
+
+
+@pytest.fixture(scope="session")
+def job_counts():
+    """parse_job_counts, for tests (conftest modules are not importable by name)."""
+    return parse_job_counts

@@ -8,7 +8,6 @@ generator's speed; Snakemake treats the file as an existing input.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,13 +91,7 @@ def test_predictions_are_scoreable_by_sesame_score(workdir):
         assert json.loads(out.stdout) == read_json(d / "metrics.json")["retrieved"]
 
 
-def job_counts(output: str) -> dict[str, int]:
-    """The first "Job stats" table of a Snakemake run or dry run."""
-    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.MULTILINE)}
-
-
-def test_readers_train_once_and_model_folders_are_temporary(workdir):
+def test_readers_train_once_and_model_folders_are_temporary(workdir, job_counts):
     wd, _, proc = workdir
     counts = job_counts(proc.stdout + proc.stderr)
     assert counts["train_reader"] == 2                                # extractive, llm-lora: once each
@@ -116,7 +109,7 @@ def test_readers_train_once_and_model_folders_are_temporary(workdir):
     assert external["gold"]["exact_match"] == 25.0   # q1 right, q2 "Ana Lima" vs "Dr. Ana Lima" not exact
 
 
-def test_grid_dry_run_trains_per_fraction_and_seed_not_per_retriever(workdir):
+def test_grid_dry_run_trains_per_fraction_and_seed_not_per_retriever(workdir, job_counts):
     wd, run, _ = workdir
     grid = tiny_config(retrieval={"retrievers": ["bm25", "dense", "hybrid", "oracle"]},
                        readers={"names": ["extractive", "llm-lora", "llm-base", "external"]},

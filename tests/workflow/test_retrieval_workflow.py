@@ -8,7 +8,6 @@ retrieve jobs, which must stay one per dataset (and retriever) whatever the read
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,11 +38,6 @@ def snakemake(workdir: Path, config: Path, *args: str) -> str:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     return out
-
-
-def job_counts(dry_run_output: str) -> dict[str, int]:
-    stats = dry_run_output.split("Job stats:", 1)[1].split("Reasons:", 1)[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.MULTILINE)}
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +71,13 @@ def test_second_run_and_changed_reader_grid_rebuild_nothing(workdir):
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
 
-def test_changed_retrieval_setting_reruns_only_what_depends_on_it(workdir):
+def test_changed_retrieval_setting_reruns_only_what_depends_on_it(workdir, job_counts):
     cfg = write_config(workdir / "rrf.yaml", retrieval={"retrievers": RETRIEVERS, "top_k": 3, "hybrid": {"rrf_k": 0}})
     counts = job_counts(snakemake(workdir, cfg, "-n", "retrieval_tiny"))
     assert counts.get("retrieve") == 1 and "index_dense" not in counts and "index_bm25" not in counts
 
 
-def test_grid_dry_run_builds_each_index_once(tmp_path):
+def test_grid_dry_run_builds_each_index_once(tmp_path, job_counts):
     # 3 readers x 3 fractions x 5 seeds over 4 retrievers: still one index of each kind, one run table per retriever.
     counts = job_counts(snakemake(tmp_path, write_config(tmp_path / "grid.yaml", **GRID), "-n", "all"))
     assert counts["index_bm25"] == 1 and counts["index_dense"] == 1
