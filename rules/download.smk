@@ -16,5 +16,8 @@ rule download_dataset:
         mem_mb=1000,
         runtime=30,
     retries: 2
+    localrule: True  # compute nodes often have no internet; the submit host fetches
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/download.py"

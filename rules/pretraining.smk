@@ -3,27 +3,6 @@
 # in `models.<lang>.*` in place of hub ids, e.g. answer_extraction: results/models/pretrained/ae_en.
 
 
-def pretrain_squad(wc):
-    from sesame.synth.pretrain import squad_path
-
-    return squad_path(config["pretraining"]["squad_file"], wc.lang)
-
-
-def pretrain_params(wc):
-    from dataclasses import asdict
-
-    from sesame.synth.pretrain import PretrainConfig
-
-    return asdict(PretrainConfig.from_config(config, wc.lang))
-
-
-def pretraining_targets():
-    """Every pretrained model folder, when pretraining is enabled."""
-    if not config["pretraining"]["enabled"]:
-        return []
-    return [f"results/models/pretrained/{m}_{lang}" for lang in LANGS for m in ("ae", "qg", "embedding")]
-
-
 rule pretrain_t5:
     """Train the answer-extraction (ae) or question-generation (qg) T5 of one language."""
     input:
@@ -42,6 +21,8 @@ rule pretrain_t5:
     resources:
         mem_mb=16000,
         runtime=720,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/pretrain_t5.py"
 
@@ -62,5 +43,7 @@ rule pretrain_embedding:
     resources:
         mem_mb=16000,
         runtime=720,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/pretrain_embedding.py"

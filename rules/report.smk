@@ -45,6 +45,8 @@ rule tables:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/report_tables.py"
 
@@ -69,6 +71,8 @@ rule figures:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/report_figures.py"
 
@@ -89,6 +93,8 @@ rule report_html:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/report_html.py"
 

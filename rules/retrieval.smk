@@ -3,50 +3,6 @@
 # seed, so every run of the grid reuses them; oracle needs no index; hybrid reads both.
 
 
-wildcard_constraints:
-    retriever="bm25|dense|hybrid|oracle",
-
-
-def retrieval_settings(lang):
-    """RetrievalConfig.as_dict() of one language (its embedding model from models.<lang>.embedding)."""
-    from sesame.retrieval.stage import RetrievalConfig
-
-    return RetrievalConfig.from_config(config, lang).as_dict()
-
-
-def index_params(wc, kind):
-    """Only the settings that change the built index (nprobe and top_k act at query time)."""
-    cfg = retrieval_settings(wc.lang)
-    if kind == "bm25":
-        return {"bm25": cfg["bm25"]}
-    return {"dense": {k: cfg["dense"][k] for k in ("model", "index", "nlist", "hnsw_m", "batch_size")}}
-
-
-def retrieve_params(wc):
-    """The settings of one retriever (bm25 runs do not rerun when dense settings change, and so on)."""
-    from sesame.retrieval.stage import RetrievalConfig
-
-    cfg = RetrievalConfig.from_dict(retrieval_settings(wc.lang))
-    return cfg.as_dict(wc.retriever)
-
-
-def retrieval_index_inputs(wc):
-    """{bm25_index, dense_index} folders the retriever needs (none for oracle)."""
-    from sesame.retrieval.stage import NEEDS
-
-    return {f"{kind}_index": f"results/{wc.lang}/{wc.dataset}/index/{kind}" for kind in NEEDS[wc.retriever]}
-
-
-def retrieval_targets(name):
-    """Run tables and their metrics, every configured retriever of one dataset."""
-    lang = DATASETS[name]["language"]
-    return [
-        f"results/{lang}/{name}/retrieval/{r}.{ext}"
-        for r in config["retrieval"]["retrievers"]
-        for ext in ("parquet", "metrics.json", "metrics.csv")
-    ]
-
-
 rule index_bm25:
     """Sparse BM25 weights of every sentence of one collection (paper or default mode)."""
     input:
@@ -64,6 +20,8 @@ rule index_bm25:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/index.py"
 
@@ -72,6 +30,7 @@ rule index_dense:
     """Sentence embeddings of one collection in a FAISS index (flat, ivf or hnsw); GPU where available."""
     input:
         collection=collection_dir,
+        models=lambda wc: pretrained_model_inputs(wc.lang, ["embedding"]),
     output:
         index=directory("results/{lang}/{dataset}/index/dense"),
     params:
@@ -85,6 +44,8 @@ rule index_dense:
     resources:
         mem_mb=8000,
         runtime=120,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/index.py"
 
@@ -94,6 +55,7 @@ rule retrieve:
     input:
         unpack(retrieval_index_inputs),
         collection=collection_dir,
+        models=lambda wc: pretrained_model_inputs(wc.lang, ["embedding"]) if wc.retriever in ("dense", "hybrid") else [],
     output:
         run="results/{lang}/{dataset}/retrieval/{retriever}.parquet",
         metrics="results/{lang}/{dataset}/retrieval/{retriever}.metrics.json",
@@ -108,6 +70,8 @@ rule retrieve:
     resources:
         mem_mb=lambda wc: 8000 if wc.retriever in ("dense", "hybrid") else 4000,
         runtime=60,
+    conda:
+        "../envs/sesame.yaml"
     script:
         "../workflow_scripts/retrieve.py"
 
