@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -113,11 +114,23 @@ def read_json(path: str | os.PathLike) -> Any:
                                source=path, fix="repair or re-export the file") from None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def json_lines(text: str) -> list[str]:
+    """Split JSON-lines text at line ends (\\n, \\r\\n, \\r) only.
+
+    Why not str.splitlines: it also breaks at U+2028/U+2029, U+0085 and other characters that a JSON string
+    may hold unescaped (we write with ensure_ascii=False), which cut a record with such text in two.
+    """
+    return _LINE_END.split(text)
+
+
 def read_jsonl(path: str | os.PathLike, *, allow_empty: bool = False) -> list[dict]:
     """Parse JSON lines; a broken line is reported with its 1-based line number."""
     text = read_text(path)
     records = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         try:

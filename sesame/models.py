@@ -60,9 +60,9 @@ def resolve_model(ref: str | None, key: str = "model") -> str:
 
             return snapshot_download(ref, local_files_only=True)
         except Exception:
-            raise SesameInputError(f"hub model {ref!r} (config key {key!r}) is not in the local cache and "
-                                   "HF_HUB_OFFLINE=1", fix="download it on a machine with network, or use a "
-                                   "local folder") from None
+            raise SesameInputError(f"hub model {ref!r} (config key {key!r}) is neither a local folder nor in the "
+                                   "local Hugging Face cache, and HF_HUB_OFFLINE=1", fix="fix the folder path, "
+                                   "or download the model on a machine with network, or unset HF_HUB_OFFLINE") from None
     return ref
 
 

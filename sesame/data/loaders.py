@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sesame.data.collection import Answer, Document, Question
 from sesame.errors import SesameInputError
-from sesame.io import read_json, read_text
+from sesame.io import json_lines, read_json, read_text
 
 FORMATS = ("mrqa", "squad", "text")
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
@@ -118,7 +118,7 @@ def load_mrqa(path: str | Path, *, check_spans: bool = True) -> tuple[list[Docum
     uses it because scoring needs only the answer texts, as the official evaluation does.
     """
     path = Path(path)
-    lines = read_text(path).splitlines()
+    lines = json_lines(read_text(path))
     if not any(line.strip() for line in lines):
         raise SesameInputError("file is empty", source=path, fix="point to an MRQA jsonl file")
     try:

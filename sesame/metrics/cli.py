@@ -11,10 +11,10 @@ from sesame.errors import SesameInputError
 
 def _mrqa_answer_strings(path: Path) -> dict[str, list[str]]:
     """qid -> the `answers` strings of an (already validated) MRQA file: what the official MRQA eval scores."""
-    from sesame.io import read_text
+    from sesame.io import json_lines, read_text
 
     out: dict[str, list[str]] = {}
-    for line in read_text(path).splitlines()[1:]:
+    for line in json_lines(read_text(path))[1:]:
         if line.strip():
             for qa in json.loads(line)["qas"]:
                 answers = qa.get("answers")

