@@ -95,7 +95,9 @@ def _seed_note(summary: pd.DataFrame) -> str:
     n = summary["n_seeds"]
     if n.empty:
         return "no runs"
-    return f"{n.min()} seeds" if n.min() == n.max() else f"{n.min()} to {n.max()} seeds"
+    if n.min() == n.max():
+        return f"{n.min()} seed" + ("" if n.min() == 1 else "s")
+    return f"{n.min()} to {n.max()} seeds"
 
 
 def main_table(runs: pd.DataFrame, metric: str, s: Settings) -> Table:
