@@ -9,6 +9,7 @@ stride instead of truncated, and an answer that starts at character 0 is a norma
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import time
@@ -173,6 +174,29 @@ class _Features:
         return self.feats[i]
 
 
+class _KeyWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("There were missing keys in the checkpoint model loaded",
+                                              "There were unexpected keys in the checkpoint model loaded"))
+
+
+@contextlib.contextmanager
+def _quiet_best_model_reload():
+    """Drop the Trainer's key-mismatch warnings when it restores the best epoch.
+
+    Why: for checkpoints whose LayerNorm keys transformers renames on load (gamma/beta), the Trainer's
+    plain load_state_dict reports every LayerNorm as missing. train_extractive reloads the best
+    checkpoint with from_pretrained afterwards, which maps the keys, so the warning is only noise.
+    """
+    trainer_log = logging.getLogger("transformers.trainer")
+    quiet = _KeyWarnings()
+    trainer_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        trainer_log.removeFilter(quiet)
+
+
 def train_extractive(pairs: Sequence[Pair], out_dir: str | Path, model_ref: str, frac: float, seed: int,
                      cfg: ExtractiveConfig | None = None, language: str = "en", threads: int | None = None,
                      model_key: str = "models.reader_encoder") -> dict:
@@ -213,7 +237,8 @@ def train_extractive(pairs: Sequence[Pair], out_dir: str | Path, model_ref: str,
                           eval_dataset=_Features(val_feats), data_collator=DataCollatorWithPadding(tokenizer),
                           callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience)])
         resume = last_checkpoint(ckpt)
-        trainer.train(resume_from_checkpoint=resume)
+        with _quiet_best_model_reload():
+            trainer.train(resume_from_checkpoint=resume)
         history = [{"epoch": round(float(h["epoch"]), 4), "eval_loss": float(h["eval_loss"])}
                    for h in trainer.state.log_history if "eval_loss" in h]
         # The Trainer restores the best epoch with a plain load_state_dict, which skips checkpoint keys that
