@@ -149,10 +149,13 @@ def retrieve_params(wc):
 
 
 def retrieval_index_inputs(wc):
-    """{bm25_index, dense_index} folders the retriever needs (none for oracle)."""
+    """{bm25_index, dense_index} folders the retriever needs (none for oracle), and a pretrained encoder
+    folder when the dense part encodes its queries with one."""
     from sesame.retrieval.stage import NEEDS
 
-    return {f"{kind}_index": f"results/{wc.lang}/{wc.dataset}/index/{kind}" for kind in NEEDS[wc.retriever]}
+    inputs = {f"{kind}_index": f"results/{wc.lang}/{wc.dataset}/index/{kind}" for kind in NEEDS[wc.retriever]}
+    inputs["models"] = pretrained_model_inputs(wc.lang, ["embedding"]) if "dense" in NEEDS[wc.retriever] else []
+    return inputs
 
 
 def retrieval_targets(name):

@@ -55,7 +55,6 @@ rule retrieve:
     input:
         unpack(retrieval_index_inputs),
         collection=collection_dir,
-        models=lambda wc: pretrained_model_inputs(wc.lang, ["embedding"]) if wc.retriever in ("dense", "hybrid") else [],
     output:
         run="results/{lang}/{dataset}/retrieval/{retriever}.parquet",
         metrics="results/{lang}/{dataset}/retrieval/{retriever}.metrics.json",

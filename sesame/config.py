@@ -7,11 +7,12 @@ values in one line, and the CLI, tests and rules must all see the same filled-in
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -21,32 +22,36 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "schema.yaml"
 
 
 def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
-    """The parsed schema (treat it as read-only).
+    """The parsed schema (treat it as read-only)."""
+    return _schema_and_validator(Path(path))[0]
+
+
+def _schema_and_validator(path: Path):
+    """The parsed schema and its validator, cached per file version.
 
     Why cached: rule params validate a per-run config for every job, and a paper grid has thousands of
-    jobs; parsing the YAML each time made a dry run take minutes instead of seconds.
+    jobs; parsing the YAML and building the validator each time made a dry run take minutes, not seconds.
     """
-    path = Path(path)
-    return _parsed_schema(str(path.resolve()), path.stat().st_mtime_ns)
+    return _parse_schema(str(path.resolve()), path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)
-def _parsed_schema(path: str, mtime_ns: int) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-_VALIDATORS: dict[int, Any] = {}  # id(schema) -> validator, for the cached (never freed) parsed schemas
-
-
-def _validator(schema: dict):
+def _parse_schema(path: str, mtime_ns: int):
     import jsonschema
 
-    if schema is not _parsed_schema(str(SCHEMA_PATH), SCHEMA_PATH.stat().st_mtime_ns):
-        return jsonschema.Draft202012Validator(schema)
-    if id(schema) not in _VALIDATORS:
-        _VALIDATORS[id(schema)] = jsonschema.Draft202012Validator(schema)
-    return _VALIDATORS[id(schema)]
+    with open(path, encoding="utf-8") as fh:
+        schema = yaml.safe_load(fh)
+    return schema, jsonschema.Draft202012Validator(schema)
+
+
+def known_fields(cls, section: Mapping | None) -> dict:
+    """The entries of a config section that are fields of the dataclass `cls`.
+
+    Why: a stage's dataclass holds the schema's keys plus code-level knobs, and a config section may hold
+    keys another stage reads; each stage takes only what it knows and keeps its defaults for the rest.
+    """
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in (section or {}).items() if k in names}
 
 
 def _fill_defaults(instance: Any, schema: dict) -> None:
@@ -88,10 +93,14 @@ def _describe(error) -> str:
 
 def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Return a validated copy of `config` with all defaults filled in."""
-    schema = schema or load_schema()
+    if schema is None:
+        schema, validator = _schema_and_validator(SCHEMA_PATH)
+    else:
+        import jsonschema
+
+        validator = jsonschema.Draft202012Validator(schema)
     config = copy.deepcopy(config or {})
     _fill_defaults(config, schema)
-    validator = _validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise SesameInputError(_describe(errors[0]), source="config", fix="see config/schema.yaml for every key")

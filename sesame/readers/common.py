@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
-import json
 import platform
 import random
 import shutil

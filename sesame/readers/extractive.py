@@ -13,12 +13,13 @@ import contextlib
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from sesame.config import known_fields
 from sesame.errors import SesameInputError
 from sesame.io import atomic_path
 from sesame.models import resolve_model
@@ -47,8 +48,7 @@ class ExtractiveConfig:
 
     @classmethod
     def from_dict(cls, section: dict | None) -> "ExtractiveConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (section or {}).items() if k in names})
+        return cls(**known_fields(cls, section))
 
     def stride_for(self, question_tokens: int) -> int:
         """The doc stride, shrunk where a short max_length leaves too little room for it."""

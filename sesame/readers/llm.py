@@ -14,10 +14,11 @@ import logging
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
+from sesame.config import known_fields
 from sesame.errors import SesameInputError
 from sesame.io import atomic_path
 from sesame.models import resolve_model
@@ -63,8 +64,7 @@ class LLMConfig:
 
     @classmethod
     def from_dict(cls, section: dict | None) -> "LLMConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (section or {}).items() if k in names})
+        return cls(**known_fields(cls, section))
 
 
 def check_quantization(cfg: LLMConfig) -> None:
@@ -251,7 +251,8 @@ def _train_peft(pairs, out_dir, model_ref, frac, seed, cfg: LLMConfig, language,
             per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size,
             gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.learning_rate,
             weight_decay=cfg.weight_decay, lr_scheduler_type="linear", warmup_steps=0, eval_strategy="no",
-            save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=1, seed=seed, data_seed=seed, report_to=[], logging_steps=1, bf16=use_bf16(),
+            save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=1, seed=seed, data_seed=seed,
+            report_to=[], logging_steps=1, bf16=use_bf16(),
             use_cpu=device_name() == "cpu", dataloader_num_workers=0, remove_unused_columns=False,
             prediction_loss_only=True)
         trainer = _answer_loss_trainer()(model=model, args=args, train_dataset=train_feats,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sesame.config import known_fields
 from sesame.data import make_collection
 from sesame.data.collection import Collection
 from sesame.errors import SesameInputError
@@ -49,8 +50,7 @@ class PretrainConfig:
     @classmethod
     def from_config(cls, config: dict, language: str) -> "PretrainConfig":
         pre = config.get("pretraining", {})
-        names = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in pre.items() if k in names}
+        kwargs = known_fields(cls, pre)
         kwargs["language"] = language
         kwargs["t5_template"] = config.get("synthetic", {}).get("t5_template", {})
         if kwargs.get("base_embedding") is None:

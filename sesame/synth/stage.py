@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sesame.config import known_fields
 from sesame.data.collection import read_collection
 from sesame.errors import SesameInputError
 from sesame.io import write_json, write_jsonl
@@ -50,8 +51,7 @@ class SynthConfig:
         """Build from a validated workflow config; `generator` overrides `synthetic.generator`."""
         syn = dict(config.get("synthetic", {}))
         models = config.get("models", {}).get(language, {})
-        names = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in syn.items() if k in names}
+        kwargs = known_fields(cls, syn)
         kwargs.update(language=language, generator=generator or syn.get("generator", "llm"),
                       answer_extraction=models.get("answer_extraction"),
                       question_generation=models.get("question_generation"),
